@@ -98,3 +98,6 @@ demo: all
 	/usr/bin/python3 test/demo.py
 
 .PHONY: unit install-client uninstall-client clean-client test demo
+
+# Benchmarks, sanitizers, valgrind, fuzzing (issue 4).
+-include mk/hardening.mk

@@ -372,11 +372,13 @@ handle(da_conn *c, bool async, PGconn **out)
 			da_token_info_clear(&info);
 		}
 	}
-	da_debug("sslmode=%s (%s)%s%s%s", plan.sslmode,
-		  plan.sslmode_given ? "given" : "was unset",
-		  plan.sslrootcert_why ? " sslrootcert from " : "",
-		  plan.sslrootcert_why ? plan.sslrootcert_why : "",
-		  plan.sslrootcert ? "" : "");
+	da_debug("sslmode=%s (%s%s)%s%s%s%s", plan.sslmode,
+			 plan.sslmode_given ? "given: " : "was unset",
+			 plan.sslmode_given ? plan.sslmode_given : "",
+			 plan.sslrootcert ? " sslrootcert=" : "",
+			 plan.sslrootcert ? plan.sslrootcert : "",
+			 plan.sslrootcert_why ? " from " : "",
+			 plan.sslrootcert_why ? plan.sslrootcert_why : "");
 
 	if (plan.pwmode == DA_PW_PASSFILE)
 	{

@@ -305,15 +305,15 @@ cmd_check(int argc, char **argv)
 			   plan.user_defaulted ? " (DSQL default: admin)" : "");
 		printf("  %-12s %s%s\n", "dbname", plan.dbname,
 			   plan.dbname_defaulted ? " (DSQL default: postgres)" : "");
-		printf("  %-12s sslmode=%s%s%s%s%s\n", "TLS", plan.sslmode,
-			   plan.sslmode_given ? "" : " (raised from the default prefer)",
-			   plan.sslrootcert ? ", sslrootcert=" : "",
-			   plan.sslrootcert ? plan.sslrootcert : "",
-			   plan.sslrootcert_why && !plan.sslrootcert ? ", root certificate: " : "");
-		if (plan.sslrootcert_why && !plan.sslrootcert)
-			printf("%s", plan.sslrootcert_why);
+		printf("  %-12s sslmode=%s", "TLS", plan.sslmode);
+		if (plan.sslmode_given == NULL)
+			printf(" (raised from the default prefer)");
+		else if (strcmp(plan.sslmode_given, plan.sslmode) != 0)
+			printf(" (raised from %s)", plan.sslmode_given);
 		if (plan.sslrootcert)
-			printf(" (%s)", plan.sslrootcert_why);
+			printf(", sslrootcert=%s (%s)", plan.sslrootcert, plan.sslrootcert_why);
+		else if (plan.sslrootcert_why)
+			printf(", root certificate: %s", plan.sslrootcert_why);
 		printf("\n");
 		for (int i = 0; i < plan.nhosts; i++)
 		{

@@ -101,6 +101,39 @@ def main():
     tap.ok(r.returncode == 0, "psql: PGHOST/PGPORT environment", r.stderr)
     auth_events(s1)
 
+    # --- ~/.pgpass does not override the fresh token
+    pgpass = os.path.join(env["HOME"], ".pgpass")
+    with open(pgpass, "w") as f:
+        f.write(f"{HOST1}:*:*:*:not-a-token\n*:*:*:*:also-wrong\n")
+    os.chmod(pgpass, 0o600)
+    r = run(PSQL + ["-c", "select 1", conninfo(s1)], env)
+    r2 = run(PSQL + ["-c", "select 1", f"host={HOST2},{HOST1} hostaddr=127.0.0.1,127.0.0.1 "
+                                        f"port={s1.port},{s1.port}"], env)
+    os.unlink(pgpass)
+    ev = [e.get("event") for e in s1.new_events() if e.get("event", "").startswith("auth")]
+    tap.ok(r.returncode == 0 and r2.returncode == 0 and ev == ["auth_ok", "auth_ok"],
+           ".pgpass entries do not override the fresh token (one and several hosts)",
+           (r.stderr, r2.stderr, ev))
+
+    # --- the library's shape: no libpq dependency, only libpq's names exported
+    lib = os.path.join(os.path.dirname(CLI), "dsql_auth_preload.so")
+    needed = subprocess.run(["readelf", "-d", lib], capture_output=True, text=True).stdout
+    syms = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True,
+                          text=True).stdout.split()
+    exported = [x for x in syms[2::3]]
+    tap.ok("libpq" not in needed and exported and all(x.startswith("PQ") for x in exported),
+           "preload library: libpq is not a dependency, only PQ* entry points are exported",
+           (needed, exported))
+
+    # --- harmless in processes without libpq, and through Debian's wrapper
+    r = run(["/bin/sh", "-c", "echo shell-ok; perl -e 'print qq(perl-ok\\n)'"], env)
+    tap.ok(r.returncode == 0 and r.stdout.split() == ["shell-ok", "perl-ok"] and not r.stderr,
+           "a shell and perl (no libpq) run unaffected with the library preloaded", r.stderr)
+    r = run(["/usr/bin/psql", "-X", "-At", "-c", "select 'wrapper-ok'", conninfo(s1)], env)
+    tap.ok(r.returncode == 0 and r.stdout.strip() == "wrapper-ok",
+           "Debian's Perl psql wrapper (/usr/bin/psql) with the library preloaded", r.stderr)
+    auth_events(s1, None)
+
     # --- the command: a token checked by the independent verifier
     r = run([CLI, "token", "--host", HOST1, "--user", "alice"], env)
     tok = r.stdout.strip()
@@ -296,6 +329,10 @@ def main():
             dict(env, LD_PRELOAD=None))
     tap.ok(r.returncode == 0 and r.stdout.strip() == "admin",
            "dsql-auth PROGRAM preloads the library", r.stderr)
+    r = run([CLI, "--", f"{PGBIN}/psql"] + PSQL[1:] + ["-c", "select 1", conninfo(s1)],
+            dict(env, LD_PRELOAD="/lib/x86_64-linux-gnu/libc.so.6"))
+    tap.ok(r.returncode == 0 and r.stdout.strip() == "1",
+           "dsql-auth -- PROGRAM, with another library already in LD_PRELOAD", r.stderr)
     r = run([CLI, "check", conninfo(s1, user="alice")], env)
     tap.ok(r.returncode == 0 and re.search(r"applies +yes", r.stdout)
            and "region     us-east-1 (from host name)" in r.stdout
