@@ -76,6 +76,27 @@ static pthread_mutex_t errs_lock = PTHREAD_MUTEX_INITIALIZER;
 static da_errent *errs;
 static volatile int nerrs;
 
+/*
+ * In a child forked while another thread held one of our locks, that lock
+ * would stay held forever: start the child with fresh ones.  Only the
+ * forking thread exists in the child, so nothing else can be using them.
+ */
+static void
+atfork_child(void)
+{
+	pthread_mutex_init(&real_lock, NULL);
+	pthread_mutex_init(&errs_lock, NULL);
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* Register atfork_child (pthread_once). */
+static void
+register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, atfork_child);
+}
+
 /* Read the settings from the environment (pthread_once). */
 static void
 load_settings(void)
@@ -178,6 +199,7 @@ ensure_real(void *caller)
 
 	if (__atomic_load_n(&real.ok, __ATOMIC_ACQUIRE))
 		return true;
+	pthread_once(&atfork_once, register_atfork);
 	pthread_mutex_lock(&real_lock);
 	if (!real.ok && (h = libpq_handle(caller)) != NULL)
 	{
@@ -421,36 +443,75 @@ handle(da_conn *c, bool async, PGconn **out)
 	return true;
 }
 
-/* Common body of the keyword-array entry points. */
-static PGconn *
-connect_params(const char *const *keywords, const char *const *values,
-			   int expand_dbname, bool async, void *caller)
+/* One connection request, as it reached one of the entry points. */
+typedef enum da_entry
 {
-	da_conn		c;
-	PGconn	   *conn = NULL;
-	char	   *err = NULL;
-	bool		done = false;
+	DA_ENTRY_STRING,			/* PQconnectdb, PQconnectStart */
+	DA_ENTRY_PARAMS,			/* PQconnectdbParams, PQconnectStartParams */
+	DA_ENTRY_SETDB				/* PQsetdbLogin */
+} da_entry;
 
-	if (!ensure_real(caller))
-		return NULL;
-	if (da_depth > 0)
-		return async ? real.connectStartParams(keywords, values, expand_dbname)
-			: real.connectdbParams(keywords, values, expand_dbname);
-	da_depth++;
-	if (da_conn_from_params(&real.api, keywords, values, expand_dbname, &c, &err))
-		done = handle(&c, async, &conn);
-	da_conn_free(&c);
-	free(err);
-	if (!done)
-		conn = async ? real.connectStartParams(keywords, values, expand_dbname)
-			: real.connectdbParams(keywords, values, expand_dbname);
-	da_depth--;
-	return conn;
+typedef struct da_request
+{
+	da_entry	entry;
+	bool		async;
+	const char *conninfo;
+	const char *const *keywords;
+	const char *const *values;
+	int			expand_dbname;
+	const char *host,
+			   *port,
+			   *options,
+			   *tty,
+			   *dbname,
+			   *login,
+			   *pwd;
+} da_request;
+
+/* Hand the request to libpq unchanged. */
+static PGconn *
+call_real(const da_request *r)
+{
+	switch (r->entry)
+	{
+		case DA_ENTRY_STRING:
+			return r->async ? real.connectStart(r->conninfo)
+				: real.connectdb(r->conninfo);
+		case DA_ENTRY_PARAMS:
+			return r->async
+				? real.connectStartParams(r->keywords, r->values, r->expand_dbname)
+				: real.connectdbParams(r->keywords, r->values, r->expand_dbname);
+		case DA_ENTRY_SETDB:
+			break;
+	}
+	return real.setdbLogin(r->host, r->port, r->options, r->tty, r->dbname,
+						   r->login, r->pwd);
 }
 
-/* Common body of the conninfo-string entry points. */
+/* Flatten the request into a keyword list, as libpq will read it. */
+static bool
+flatten(const da_request *r, da_conn *c, char **errp)
+{
+	switch (r->entry)
+	{
+		case DA_ENTRY_STRING:
+			return da_conn_from_string(&real.api, r->conninfo, c, errp);
+		case DA_ENTRY_PARAMS:
+			return da_conn_from_params(&real.api, r->keywords, r->values,
+									   r->expand_dbname, c, errp);
+		case DA_ENTRY_SETDB:
+			break;
+	}
+	return da_conn_from_setdb(&real.api, r->host, r->port, r->options,
+							  r->dbname, r->login, r->pwd, c, errp);
+}
+
+/*
+ * The body of every connect entry point: act at the outermost level only,
+ * and leave to libpq whatever is not a DSQL connection.
+ */
 static PGconn *
-connect_string(const char *conninfo, bool async, void *caller)
+intercept(const da_request *r, void *caller)
 {
 	da_conn		c;
 	PGconn	   *conn = NULL;
@@ -460,14 +521,14 @@ connect_string(const char *conninfo, bool async, void *caller)
 	if (!ensure_real(caller))
 		return NULL;
 	if (da_depth > 0)
-		return async ? real.connectStart(conninfo) : real.connectdb(conninfo);
+		return call_real(r);
 	da_depth++;
-	if (da_conn_from_string(&real.api, conninfo, &c, &err))
-		done = handle(&c, async, &conn);
+	if (flatten(r, &c, &err))
+		done = handle(&c, r->async, &conn);
 	da_conn_free(&c);
 	free(err);
 	if (!done)
-		conn = async ? real.connectStart(conninfo) : real.connectdb(conninfo);
+		conn = call_real(r);
 	da_depth--;
 	return conn;
 }
@@ -524,29 +585,37 @@ refresh_stored_token(PGconn *conn)
 DA_EXPORT PGconn *
 PQconnectdb(const char *conninfo)
 {
-	return connect_string(conninfo, false, __builtin_return_address(0));
+	da_request	r = {.entry = DA_ENTRY_STRING, .conninfo = conninfo};
+
+	return intercept(&r, __builtin_return_address(0));
 }
 
 DA_EXPORT PGconn *
 PQconnectStart(const char *conninfo)
 {
-	return connect_string(conninfo, true, __builtin_return_address(0));
+	da_request	r = {.entry = DA_ENTRY_STRING, .async = true, .conninfo = conninfo};
+
+	return intercept(&r, __builtin_return_address(0));
 }
 
 DA_EXPORT PGconn *
 PQconnectdbParams(const char *const *keywords, const char *const *values,
 				  int expand_dbname)
 {
-	return connect_params(keywords, values, expand_dbname, false,
-						  __builtin_return_address(0));
+	da_request	r = {.entry = DA_ENTRY_PARAMS, .keywords = keywords,
+	.values = values, .expand_dbname = expand_dbname};
+
+	return intercept(&r, __builtin_return_address(0));
 }
 
 DA_EXPORT PGconn *
 PQconnectStartParams(const char *const *keywords, const char *const *values,
 					 int expand_dbname)
 {
-	return connect_params(keywords, values, expand_dbname, true,
-						  __builtin_return_address(0));
+	da_request	r = {.entry = DA_ENTRY_PARAMS, .async = true, .keywords = keywords,
+	.values = values, .expand_dbname = expand_dbname};
+
+	return intercept(&r, __builtin_return_address(0));
 }
 
 DA_EXPORT PGconn *
@@ -554,27 +623,11 @@ PQsetdbLogin(const char *pghost, const char *pgport, const char *pgoptions,
 			 const char *pgtty, const char *dbName, const char *login,
 			 const char *pwd)
 {
-	da_conn		c;
-	PGconn	   *conn = NULL;
-	char	   *err = NULL;
-	bool		done = false;
+	da_request	r = {.entry = DA_ENTRY_SETDB, .host = pghost, .port = pgport,
+		.options = pgoptions, .tty = pgtty, .dbname = dbName, .login = login,
+	.pwd = pwd};
 
-	if (!ensure_real(__builtin_return_address(0)))
-		return NULL;
-	if (da_depth > 0)
-		return real.setdbLogin(pghost, pgport, pgoptions, pgtty, dbName,
-							   login, pwd);
-	da_depth++;
-	if (da_conn_from_setdb(&real.api, pghost, pgport, pgoptions, dbName,
-						   login, pwd, &c, &err))
-		done = handle(&c, false, &conn);
-	da_conn_free(&c);
-	free(err);
-	if (!done)
-		conn = real.setdbLogin(pghost, pgport, pgoptions, pgtty, dbName,
-							   login, pwd);
-	da_depth--;
-	return conn;
+	return intercept(&r, __builtin_return_address(0));
 }
 
 DA_EXPORT void

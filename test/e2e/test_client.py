@@ -222,6 +222,15 @@ def main():
     tap.ok(r.returncode == 0 and n >= 60, f"pgbench -C -j2 -c4: {n} connections, each with "
            "a verified token", r.stderr[-2000:])
 
+    # --- PQsetdbLogin (older programs)
+    setdb = os.path.join(work.path, "setdb")
+    subprocess.run(["cc", "-o", setdb, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                    "setdb.c"),
+                    "-I/usr/include/postgresql", "-lpq"], check=True)
+    r = run([setdb, HOST1, str(s1.port), "", "alice"], dict(env, PGHOSTADDR="127.0.0.1"))
+    tap.ok(r.returncode == 0 and r.stdout.strip() == "alice",
+           "PQsetdbLogin: a DSQL host gets a token (database defaults to postgres)", r.stderr)
+
     # --- pg_isready
     r = run([f"{PGBIN}/pg_isready", "-d", conninfo(s1)], env)
     tap.ok(r.returncode == 0, "pg_isready", r.stdout + r.stderr)
