@@ -341,6 +341,13 @@ qualified_name(const char *s, const toks *ts, int i, char **out)
 	return j;
 }
 
+/* Is s[off..off+len) the word w (case-insensitive)? */
+static bool
+word_is(const char *s, size_t off, size_t len, const char *w)
+{
+	return strlen(w) == len && strncasecmp(s + off, w, len) == 0;
+}
+
 /* Split: see da_compat.h. */
 int
 da_sql_split(const char *sql, size_t n, da_span **out)
@@ -356,7 +363,8 @@ da_sql_split(const char *sql, size_t n, da_span **out)
 				begin_depth = 0,
 				count = 0,
 				cap = 0;
-	char		headw[4][10];
+	size_t		hoff[4],
+				hlen[4];
 	da_span    *v = NULL;
 
 	*out = NULL;
@@ -382,15 +390,13 @@ da_sql_split(const char *sql, size_t n, da_span **out)
 			}
 			if (t.t == 'w' && head < 4)
 			{
-				size_t		l = t.len < 9 ? t.len : 9;
-
-				memcpy(headw[head], sql + t.off, l);
-				headw[head][l] = '\0';
+				hoff[head] = t.off;
+				hlen[head] = t.len;
 				head++;
-				if (strcasecmp(headw[0], "create") == 0 &&
-					(strcasecmp(headw[head - 1], "function") == 0 ||
-					 strcasecmp(headw[head - 1], "procedure") == 0) &&
-					(head == 2 || (head == 4 && strcasecmp(headw[1], "or") == 0)))
+				if (word_is(sql, hoff[0], hlen[0], "create") &&
+					(word_is(sql, t.off, t.len, "function") ||
+					 word_is(sql, t.off, t.len, "procedure")) &&
+					(head == 2 || (head == 4 && word_is(sql, hoff[1], hlen[1], "or"))))
 					in_func = true;
 			}
 			else if (t.t != 'w')
@@ -1270,6 +1276,15 @@ da_substitute_params(const da_prepared *p, char *const *args, int nargs)
 	return da_buf_steal(&b);
 }
 
+/* Remember the first two bytes of the current COPY row. */
+static void
+copy_note_head(da_copy_scan *sc, const char *p, size_t n)
+{
+	for (size_t k = 0; k < n && sc->row_bytes + k < 2; k++)
+		sc->head[sc->row_bytes + k] = p[k];
+	sc->row_bytes += n;
+}
+
 /* Count COPY rows: see da_compat.h. */
 size_t
 da_copy_scan_buf(da_copy_scan *sc, const char *buf, size_t len,
@@ -1280,19 +1295,34 @@ da_copy_scan_buf(da_copy_scan *sc, const char *buf, size_t len,
 	*boundary = false;
 	while (i < len)
 	{
-		const char *nl = memchr(buf + i, '\n', len - i);
+		const char *nl;
 		size_t		row_end;
 
-		if (nl == NULL)
+		if (sc->ended)
 		{
 			sc->bytes += len - i;
 			return len;
 		}
+		nl = memchr(buf + i, '\n', len - i);
+		if (nl == NULL)
+		{
+			copy_note_head(sc, buf + i, len - i);
+			sc->bytes += len - i;
+			return len;
+		}
 		row_end = (size_t) (nl - buf) + 1;
+		copy_note_head(sc, buf + i, row_end - 1 - i);
 		sc->bytes += row_end - i;
+		i = row_end;
+		if ((sc->row_bytes == 2 || (sc->row_bytes == 3 && buf[row_end - 2] == '\r')) &&
+			sc->head[0] == '\\' && sc->head[1] == '.')
+		{
+			sc->ended = true;
+			continue;
+		}
+		sc->row_bytes = 0;
 		sc->rows++;
 		sc->total++;
-		i = row_end;
 		if (sc->rows >= max_rows || sc->bytes >= max_bytes)
 		{
 			*boundary = true;
@@ -1333,6 +1363,16 @@ is_attached_type(const char *type)
 {
 	return strcmp(type, "COMMENT") == 0 || strcmp(type, "ACL") == 0 ||
 		strcmp(type, "SECURITY LABEL") == 0;
+}
+
+/* Is table the table of an unsupported entry among ents[0..ne)? */
+static bool
+table_skipped(const entry *ents, int ne, const char *table)
+{
+	for (int u = 0; u < ne; u++)
+		if (ents[u].table && strcmp(ents[u].table, table) == 0)
+			return true;
+	return false;
 }
 
 /* Append s to a string vector. */
@@ -1472,6 +1512,9 @@ da_archive_analyze(const char *sql, size_t n, da_archive *a)
 		}
 		if (e && info.unsupported && is_attached_type(e->type))
 			e->skip = true;		/* e.g. COMMENT ON EXTENSION: dependent */
+		else if (e && info.unsupported && info.name && e->why == NULL &&
+				 info.kind != DA_K_CREATE_TABLE && table_skipped(ents, ne, info.name))
+			e->skip = true;		/* e.g. ATTACH PARTITION to a skipped table */
 		else if (e && info.unsupported && e->why == NULL)
 		{
 			e->why = info.unsupported;
@@ -1617,7 +1660,7 @@ da_restore_child_argv(int argc, char *const *argv, const char *exe,
 
 	*why = NULL;
 	if (!strv_push(&v, &n, da_strdup(exe)))
-		return NULL;
+		goto oom;
 	for (int i = 1; i < argc; i++)
 	{
 		const char *a = argv[i];
@@ -1626,7 +1669,7 @@ da_restore_child_argv(int argc, char *const *argv, const char *exe,
 		{
 			have_file = true;
 			if (!strv_push(&v, &n, da_strdup(a)))
-				return NULL;
+				goto oom;
 			continue;
 		}
 		if (strcmp(a, "--") == 0)
@@ -1654,9 +1697,9 @@ da_restore_child_argv(int argc, char *const *argv, const char *exe,
 				continue;
 			}
 			if (!strv_push(&v, &n, da_strdup(a)))
-				return NULL;
+				goto oom;
 			if (takes && !eq && i + 1 < argc && !strv_push(&v, &n, da_strdup(argv[++i])))
-				return NULL;
+				goto oom;
 			continue;
 		}
 		/* a cluster of short options */
@@ -1684,9 +1727,9 @@ da_restore_child_argv(int argc, char *const *argv, const char *exe,
 			if (strchr(dropped, *c) == NULL)
 			{
 				if (!strv_push(&v, &n, da_strdup(opt)))
-					return NULL;
+					goto oom;
 				if (arg && !strv_push(&v, &n, da_strdup(arg)))
-					return NULL;
+					goto oom;
 			}
 			if (takes)
 				break;
@@ -1700,6 +1743,48 @@ da_restore_child_argv(int argc, char *const *argv, const char *exe,
 	}
 	if (!strv_push(&v, &n, da_strdup("-s")) || !strv_push(&v, &n, da_strdup("-f")) ||
 		!strv_push(&v, &n, da_strdup("-")))
-		return NULL;
+		goto oom;
 	return v;
+oom:
+	da_free_strv(v, n);
+	return NULL;
+}
+
+/* -1 / --single-transaction: see da_compat.h. */
+bool
+da_restore_single_txn(int argc, char *const *argv)
+{
+	for (int i = 1; i < argc; i++)
+	{
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (a[1] == '-')
+		{
+			const char *name = a + 2,
+					   *eq = strchr(name, '=');
+			size_t		nl = eq ? (size_t) (eq - name) : strlen(name);
+
+			if (nl == 18 && strncmp(name, "single-transaction", 18) == 0)
+				return true;
+			if (in_list(long_with_arg, name, nl) && !eq)
+				i++;
+			continue;
+		}
+		for (const char *c = a + 1; *c; c++)
+		{
+			if (*c == '1')
+				return true;
+			if (strchr("dfFhIjLnNpPStTU", *c))
+			{
+				if (c[1] == '\0')
+					i++;
+				break;
+			}
+		}
+	}
+	return false;
 }

@@ -140,10 +140,15 @@ typedef struct da_copy_scan
 	long		rows;			/* complete rows in the current chunk */
 	size_t		bytes;			/* bytes in the current chunk */
 	long		total;			/* complete rows in all chunks */
+	size_t		row_bytes;		/* bytes of the current, unfinished row */
+	char		head[2];		/* its first two bytes */
+	bool		ended;			/* saw the end-of-data row "\." */
 } da_copy_scan;
 
 /*
- * Scan buf[0..len) continuing the current chunk.  Returns the number of
+ * Scan buf[0..len) continuing the current chunk.  A row "\." ends the data
+ * (pg_dump archives carry one, followed by empty lines): it and everything
+ * after it stay in the current chunk and are not counted.  Returns the number of
  * bytes that belong to the current chunk; when *boundary is set, the chunk
  * is full after them (max_rows rows, or max_bytes reached at a row end)
  * and the counters are reset for the next chunk.
@@ -188,5 +193,11 @@ extern char *da_stmt_normalise(const char *stmt, size_t len);
  */
 extern char **da_restore_child_argv(int argc, char *const *argv,
 									const char *exe, const char **why);
+
+/*
+ * Does pg_restore's command line (argv[1..argc)) ask for a single
+ * transaction (-1, --single-transaction)?
+ */
+extern bool da_restore_single_txn(int argc, char *const *argv);
 
 #endif							/* DA_COMPAT_H */

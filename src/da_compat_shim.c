@@ -265,6 +265,30 @@ get_state(const PGconn *conn, bool create)
 	return st;
 }
 
+/* Drop the state of a connection being closed (called from PQfinish). */
+void
+da_compat_forget(const PGconn *conn)
+{
+	da_cstate **pp;
+
+	if (__atomic_load_n(&states, __ATOMIC_ACQUIRE) == NULL)
+		return;
+	pthread_mutex_lock(&st_lock);
+	for (pp = &states; *pp; pp = &(*pp)->next)
+	{
+		if ((*pp)->conn == conn)
+		{
+			da_cstate  *st = *pp;
+
+			*pp = st->next;
+			state_reset(st);
+			free(st);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&st_lock);
+}
+
 /* A successful result made here, not by the server. */
 static PGresult *
 local_ok(PGconn *conn, const char *what, const char *why)
@@ -430,6 +454,8 @@ analyze_archive(void)
 	if (el <= 0 || (size_t) el >= sizeof(exe) - 1)
 		stop_restore("could not find this program's executable (/proc/self/exe)");
 	exe[el] = '\0';
+	if (da_restore_single_txn(argc, argv))
+		stop_restore("pg_restore --single-transaction (-1) cannot work against Aurora DSQL: DSQL allows one DDL statement per transaction, no DDL with data, and 3,000 rows per transaction. Run without it (each object and each data chunk then commits on its own).");
 	cargv = da_restore_child_argv(argc, argv, exe, &why);
 	da_free_strv(argv, argc);
 	if (cargv == NULL)
@@ -863,11 +889,18 @@ copy_data(PGconn *conn, da_cstate *st, const char *buf, int nbytes)
 	{
 		bool		boundary;
 		size_t		take;
+		long		before = st->scan.total;
 
-		if (!st->copy_open && !copy_start(conn, st))
-			break;
 		take = da_copy_scan_buf(&st->scan, buf + off, n - off, cfg.copy_rows,
 								DA_COPY_BYTES, &boundary);
+		if (!st->copy_open && st->scan.ended && st->scan.total == before)
+		{
+			/* only the end marker after a full chunk: no new transaction */
+			off += take;
+			continue;
+		}
+		if (!st->copy_open && !copy_start(conn, st))
+			break;
 		if (take > 0 && pq.putCopyData(conn, buf + off, (int) take) != 1)
 			return -1;
 		off += take;

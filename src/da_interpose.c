@@ -701,6 +701,8 @@ PQfinish(PGconn *conn)
 		}
 		pthread_mutex_unlock(&errs_lock);
 	}
+	if (conn)
+		da_compat_forget(conn);
 	if (ensure_real(__builtin_return_address(0)))
 		real.finish(conn);
 }

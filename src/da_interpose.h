@@ -35,4 +35,7 @@ extern bool da_conn_is_dsql(const PGconn *conn);
  */
 extern __thread int da_depth;
 
+/* The compatibility layer forgets a connection's state (da_compat_shim.c). */
+extern void da_compat_forget(const PGconn *conn);
+
 #endif							/* DA_INTERPOSE_H */

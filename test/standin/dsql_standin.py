@@ -11,6 +11,10 @@ PostgreSQL server that behaves as DSQL does at login.
   * Then the connection is relayed to a backend PostgreSQL (trust auth) on a
     unix socket; client->server messages pass one hook,
     on_frontend_message(), where DSQL's statement rules can be added later.
+  * With --dsql-rules, DSQL's statement rules (dsql_rules.py: session
+    parameters, unsupported statements, CREATE INDEX ASYNC and
+    sys.wait_for_job, one DDL per transaction, 3,000 rows per transaction)
+    are applied to simple queries.
   * CancelRequest packets are forwarded to the backend.
   * Every event is one JSON line in --log (flushed at once). Never the
     token's signature, a secret or a session token.
@@ -34,6 +38,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import verify_token  # noqa: E402  (our sibling module)
+import dsql_rules  # noqa: E402  (DSQL's statement rules, --dsql-rules)
 
 # Protocol codes (PostgreSQL src/include/libpq/pqcomm.h)
 SSL_REQUEST_CODE = 80877103
@@ -307,6 +312,7 @@ class Config:
         self.backend_port = args.backend_port
         self.refuse_tls = args.refuse_tls
         self.auth_timeout = args.auth_timeout
+        self.dsql_rules = args.dsql_rules
         self.ssl_context = None
         if not args.refuse_tls:
             self.ssl_context = make_ssl_context(args.cert, args.key)
@@ -367,6 +373,8 @@ class Connection:
         self.state = ConnState(conn_id)
         self.peer = peer
         self.phase = "startup"
+        self.rules = (dsql_rules.Session(self.state, self.event)
+                      if self.config.dsql_rules else None)
 
     # -- helpers ----------------------------------------------------------
     def event(self, name, **fields):
@@ -677,7 +685,12 @@ class Connection:
     def frontend_message(self, msg_type, payload, raw):
         """Pass one client message through the hook."""
         state = self.state
-        action = on_frontend_message(state, msg_type, payload)
+        if self.rules is not None:
+            action = self.rules.on_frontend(msg_type, payload)
+            if isinstance(action, tuple):
+                action = Replace(msg_type, action[1])
+        else:
+            action = on_frontend_message(state, msg_type, payload)
         if action == FORWARD:
             state.send_to_backend(raw)
         elif isinstance(action, Replace):
@@ -693,6 +706,13 @@ class Connection:
     def backend_message(self, msg_type, payload, raw):
         """Pass one backend message to the client, tracking ReadyForQuery."""
         state = self.state
+        if self.rules is not None:
+            for out in self.rules.on_backend(msg_type, payload, raw):
+                if out[:1] == b"Z":
+                    state.txn_status = out[5:6].decode("ascii", "replace")
+                state.send_to_client(out)
+            state.backend_busy = bool(self.rules.expect)
+            return
         if msg_type == "Z":
             state.txn_status = payload[:1].decode("ascii", "replace")
             state.backend_busy = False
@@ -865,6 +885,11 @@ def parse_args(argv):
     parser.add_argument("--auth-timeout", type=float, default=60.0,
                         help="seconds allowed for each read/write before "
                         "the relay starts (default 60)")
+    parser.add_argument("--dsql-rules", action="store_true",
+                        help="apply Aurora DSQL's statement rules "
+                        "(dsql_rules.py: session parameters, unsupported "
+                        "statements, CREATE INDEX ASYNC, one DDL per "
+                        "transaction, 3,000 rows per transaction)")
     args = parser.parse_args(argv)
     if not args.refuse_tls and not (args.cert and args.key):
         parser.error("--cert and --key are required (unless --refuse-tls)")

@@ -784,9 +784,10 @@ def e2e_robustness(tap, standin, ca):
                  struct.pack("!ii", 3, 0),                 # too short
                  b""):                                     # vanishes
         sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        sock.sendall(data)
-        sock.shutdown(socket.SHUT_WR)
         try:
+            # the server may already have closed on seeing the bad packet
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
             while sock.recv(4096):
                 pass
         except OSError:

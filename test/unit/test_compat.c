@@ -4,12 +4,12 @@
  *		dollar quotes, comments, BEGIN ATOMIC), the classifier, the
  *		rewrites, PREPARE/EXECUTE substitution, COPY chunk boundaries, the
  *		archive analysis and pg_restore's child command line.
- *
- * The Makefile links unit tests with the core objects only, so the code
- * under test is compiled in here.
  */
-#include "da_compat.c"
+#include <stdlib.h>
+#include <string.h>
 
+#include "da_compat.h"
+#include "da_util.h"
 #include "tap.h"
 
 /* Split s and return the statements joined by " | ". */
@@ -255,10 +255,12 @@ test_prepare(void)
 static void
 test_copy(void)
 {
-	da_copy_scan sc = {0, 0, 0};
+	da_copy_scan sc;
 	bool		boundary;
 	size_t		t;
 	const char *d = "1\ta\n2\tb\\nc\n3\tc\n4";
+
+	memset(&sc, 0, sizeof(sc));
 
 	t = da_copy_scan_buf(&sc, d, strlen(d), 2, 1 << 20, &boundary);
 	tap_ok(t == 11 && boundary && sc.rows == 0, "copy: boundary after the second row (escaped \\n is not a row end)");
@@ -270,6 +272,16 @@ test_copy(void)
 	memset(&sc, 0, sizeof(sc));
 	t = da_copy_scan_buf(&sc, "aaaa\nbbbb\ncccc\n", 15, 1000, 8, &boundary);
 	tap_ok(t == 10 && boundary, "copy: byte limit reached at a row end");
+	memset(&sc, 0, sizeof(sc));
+	t = da_copy_scan_buf(&sc, "a\nb\n\\", 5, 2, 1 << 20, &boundary);
+	tap_ok(t == 4 && boundary, "copy: chunk full just before the end marker");
+	t = da_copy_scan_buf(&sc, "\\", 1, 2, 1 << 20, &boundary);
+	t = da_copy_scan_buf(&sc, ".\n\n\n", 4, 2, 1 << 20, &boundary);
+	tap_ok(t == 4 && !boundary && sc.ended && sc.total == 2,
+		   "copy: \\. split across buffers ends the data; the empty lines after it are not rows");
+	memset(&sc, 0, sizeof(sc));
+	t = da_copy_scan_buf(&sc, "\\.x\n\\.\n", 7, 1, 1 << 20, &boundary);
+	tap_ok(t == 4 && boundary && !sc.ended, "copy: a row starting with \\. is data");
 }
 
 /* The archive analysis and the child's command line. */
@@ -328,6 +340,17 @@ test_archive(void)
 	tap_ok(v == NULL && why && strstr(why, "standard input"), "child argv: archive from stdin is reported");
 	v = da_restore_child_argv(3, argv3, "pg_restore", &why);
 	tap_ok(v == NULL && why && strstr(why, "data-only"), "child argv: data-only needs no child");
+	{
+		char	   *s1[] = {"pg_restore", "-1", "-d", "x", "f", NULL};
+		char	   *s2[] = {"pg_restore", "-vd1", "f", NULL};
+		char	   *s3[] = {"pg_restore", "--single-transaction", "f", NULL};
+		char	   *s4[] = {"pg_restore", "-j", "1", "-t", "1", "f", NULL};
+
+		tap_ok(da_restore_single_txn(5, s1) && da_restore_single_txn(3, s3),
+			   "single transaction: -1 and --single-transaction found");
+		tap_ok(!da_restore_single_txn(3, s2) && !da_restore_single_txn(6, s4),
+			   "single transaction: a 1 that is an option's argument is not -1");
+	}
 }
 
 int
