@@ -19,11 +19,13 @@ BINDIR ?= $(PREFIX)/bin
 
 # The backend-free core, shared by all three.
 CORE_SRCS = src/da_util.c src/da_sigv4.c src/da_host.c src/da_awsfile.c \
+	src/da_http.c src/da_json.c src/da_src_sts.c src/da_src_sso.c \
+	src/da_src_process.c src/da_src_meta.c \
 	src/da_creds.c src/da_token.c
 CORE_HDRS = $(wildcard src/*.h)
 
 OBJS = dsql_auth.o $(CORE_SRCS:.c=.o)
-SHLIB_LINK = -lcrypto
+SHLIB_LINK = -lcrypto -ldl -lpthread
 PG_CPPFLAGS = -Isrc
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)

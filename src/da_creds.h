@@ -40,15 +40,27 @@ extern bool da_settings_from_env(da_settings *s, char **errp);
 extern void da_settings_clear(da_settings *s);
 
 /*
- * Resolve credentials along the chain (environment keys unless
- * profile_explicit; then the profile in the shared files; later issues add
- * roles, SSO, containers, instance metadata).  On failure *errp names each
+ * Resolve credentials along the chain, in the AWS CLI's order: environment
+ * keys (unless profile_explicit), assume-role (role_arn with source_profile
+ * or credential_source), web identity, SSO, the credentials file,
+ * credential_process, the config file, container credentials, EC2
+ * instance metadata.  Credentials from network and process sources are
+ * cached in the process and refreshed ahead of their expiry; many threads
+ * asking at once cause one refresh.  On failure *errp names each
  * source tried and why it gave nothing, and how to fix it, e.g.
  *   no AWS credentials found: tried environment (AWS_ACCESS_KEY_ID not
  *   set), profile "dev" in /root/.aws/credentials (no such profile), ...
  */
 extern bool da_get_credentials(const da_settings *s, da_credentials *out,
 							   char **errp);
+
+/*
+ * How many times the chain has been walked without the cache answering
+ * (in this process), and a way to empty the cache; for tests and debug
+ * output.  See the cache comment in da_creds.c for the refresh rules.
+ */
+extern unsigned long da_credentials_resolutions(void);
+extern void da_credentials_cache_reset(void);
 
 /*
  * The region for host: settings->region, else from the DSQL host name,

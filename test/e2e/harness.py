@@ -236,3 +236,59 @@ def conninfo(standin, host=HOST1, **kw):
     parts = {"host": host, "hostaddr": "127.0.0.1", "port": str(standin.port)}
     parts.update(kw)
     return " ".join(f"{k}={v}" for k, v in parts.items() if v is not None)
+
+
+AWS_STANDIN = os.path.join(ROOT, "test", "standin", "aws_standin.py")
+# The AWS host names the credential stand-in answers for (through its HTTPS
+# proxy) and under which the test CA certifies it.
+AWS_NAMES = ("localhost", "sts.amazonaws.com", "sts.us-east-1.amazonaws.com",
+             "sts.us-west-2.amazonaws.com", "portal.sso.us-east-1.amazonaws.com",
+             "portal.sso.eu-west-1.amazonaws.com")
+
+
+class AwsStandin:
+    """The AWS credential stand-in (test/standin/aws_standin.py): IMDS,
+    container credentials, STS and the SSO portal on loopback, plain HTTP
+    (also an HTTPS proxy) and HTTPS with the test CA."""
+
+    def __init__(self, work, ca, name="aws", container_token=None):
+        self.log = os.path.join(work.path, f"{name}.log")
+        self.mode_file = work.file(f"{name}.mode.json", "{}", 0o644)
+        portfile = os.path.join(work.path, f"{name}.ports")
+        args = [sys.executable, AWS_STANDIN, "--port-file", portfile, "--log", self.log,
+                "--mode-file", self.mode_file, "--cert", ca.server_crt,
+                "--key", ca.server_key]
+        if container_token:
+            args += ["--container-token", container_token]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                                     stderr=open(self.log + ".stderr", "w"))
+        atexit.register(self.stop)
+        for _ in range(200):
+            if os.path.exists(portfile):
+                self.http_port, self.https_port = map(int, open(portfile).read().split())
+                break
+            if self.proc.poll() is not None:
+                raise RuntimeError("aws stand-in exited: " + open(self.log + ".stderr").read())
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("aws stand-in did not start")
+        self.http = f"http://127.0.0.1:{self.http_port}"
+        self.https = f"https://localhost:{self.https_port}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def mode(self, **modes):
+        """Set failure modes, e.g. mode(imds="silent"); mode() resets."""
+        with open(self.mode_file, "w") as f:
+            json.dump(modes, f)
+
+    def events(self, kind=None):
+        with open(self.log) as f:
+            ev = [json.loads(line) for line in f if line.strip()]
+        return [e for e in ev if kind is None or e.get("kind") == kind]

@@ -24,9 +24,9 @@ caller), so two clients resolving the same chain get the same key.
 Failure modes, chosen by the request itself or by the --mode-file (JSON,
 re-read on every request, e.g. {"imds": "silent"}):
   role names containing "denied" (403 AccessDenied), "throttle" (400
-  Throttling on the first two calls), "error500" (500), "malformed" (a body
-  that is not XML), "slow" (answers after 30 s); SSO token "ssotoken-revoked"
-  (401); modes imds = ok|v1only|v2only|silent|500|404|malformed,
+  Throttling on the first two calls from each client, by User-Agent), "error500" (500), "malformed" (a body
+  that is not XML), "slow" (answers after 30 s); SSO tokens "ssotoken-revoked"
+  and "ssotoken-expired" (401, as the portal rejects an expired token); modes imds = ok|v1only|v2only|silent|500|404|malformed,
   container = ok|500|malformed|silent, sts = ok|silent, sso = ok|500.
 Every request is logged as one JSON line in --log.
 """
@@ -306,7 +306,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.sts_error(403, "AccessDenied",
                                   f"User is not authorized to perform: sts:{action} on "
                                   f"resource: {role} &amp; more")
-        if "throttle" in role and self.state.bump("throttle:" + role) <= 2:
+        ua = (self.headers.get("User-Agent") or "").split("/")[0]
+        if "throttle" in role and self.state.bump("throttle:" + role + ua) <= 2:
             return self.sts_error(400, "Throttling", "Rate exceeded")
         if "error500" in role:
             return self.sts_error(500, "InternalFailure", "internal error", "Receiver")
@@ -339,7 +340,7 @@ class Handler(BaseHTTPRequestHandler):
                        token=hashlib.sha256(tok.encode()).hexdigest()[:12], mode=mode)
         if mode == "500":
             return self.reply(500, json.dumps({"message": "internal"}), "application/json")
-        if not tok.startswith("ssotoken-") or tok == "ssotoken-revoked":
+        if not tok.startswith("ssotoken-") or tok in ("ssotoken-revoked", "ssotoken-expired"):
             return self.reply(401, json.dumps({"message": "Session token not found or invalid"}),
                               "application/json",
                               [("x-amzn-ErrorType", "UnauthorizedException")])

@@ -114,9 +114,9 @@ static const chain_case chain_cases[] = {
 	/* botocore: ok AK  None; differs: botocore signs with an empty secret */
 	{"empty secret in credentials file", {NULL}, "[default]\naws_access_key_id = AK\naws_secret_access_key =\n", NULL, false, NULL, NULL, NULL, NULL, {"empty aws_secret_access_key"}},
 	/* botocore: none */
-	{"nothing anywhere", {NULL}, NULL, NULL, false, NULL, NULL, NULL, NULL, {"no AWS credentials found: tried environment (AWS_ACCESS_KEY_ID not set), profile \"default\" in @C (file not found), profile \"default\" in @F (file not found); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run \"aws configure\", or pick a profile with AWS_PROFILE"}},
+	{"nothing anywhere", {NULL}, NULL, NULL, false, NULL, NULL, NULL, NULL, {"no AWS credentials found: tried environment (AWS_ACCESS_KEY_ID not set), profile \"default\" in @C (file not found), profile \"default\" in @F (file not found), container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI not set), instance metadata (disabled by AWS_EC2_METADATA_DISABLED); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run \"aws configure\", or pick a profile with AWS_PROFILE"}},
 	/* botocore: none */
-	{"files without the profile", {NULL}, "[other]\naws_access_key_id = AK\naws_secret_access_key = SK\n", "[profile other]\nregion = x\n", false, NULL, NULL, NULL, NULL, {"tried environment (AWS_ACCESS_KEY_ID not set), profile \"default\" in @C (no such profile), profile \"default\" in @F (no such profile);"}},
+	{"files without the profile", {NULL}, "[other]\naws_access_key_id = AK\naws_secret_access_key = SK\n", "[profile other]\nregion = x\n", false, NULL, NULL, NULL, NULL, {"tried environment (AWS_ACCESS_KEY_ID not set), profile \"default\" in @C (no such profile), profile \"default\" in @F (no such profile), container credentials"}},
 	/* botocore: none */
 	{"profile without keys", {NULL}, "[default]\naws_secret_access_key = S\n", "[default]\nregion = x\n", false, NULL, NULL, NULL, NULL, {"profile \"default\" in @C (aws_secret_access_key without aws_access_key_id), profile \"default\" in @F (no aws_access_key_id)"}},
 	/* botocore: err ConfigParseError */
@@ -222,6 +222,8 @@ setup_case(char *dir, size_t dirlen, int n, const char *cred,
 	snprintf(path, sizeof(path), "%s/config", dir);
 	setenv("AWS_CONFIG_FILE", path, 1);
 	setenv("DA_TEST_DIR", dir, 1);
+	/* never reach for the real instance metadata service */
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	for (i = 0; env && env[i]; i++)
 	{
 		char	   *kv = subst(env[i], dir);
