@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config ca-certificates openssl
  postgresql-15 postgresql-server-dev-15 postgresql-client-15 libpq-dev
  libssl-dev libcurl4-openssl-dev libjson-c-dev
  python3 python3-psycopg2 tmux procps iproute2
- faketime"
+ faketime awscli"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=

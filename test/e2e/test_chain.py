@@ -22,8 +22,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "standin"))
-from harness import (AWS_NAMES, CLI, HOST1, CA, AwsStandin, Tap, Workdir,  # noqa: E402
-                     clean_env)
+from harness import (AWS_NAMES, CLI, HOST1, PGBIN, PRELOAD, CA, AwsStandin,  # noqa: E402
+                     Cluster, Standin, Tap, Workdir, clean_env, conninfo)
 import aws_standin as S  # noqa: E402
 
 AWS = "/usr/bin/aws"
@@ -340,12 +340,92 @@ def parity(tap, work, aws, ca):
     tap.diag(f"parity: {found} scenarios resolved the same key, {refused} refused by both")
 
 
+def keys_for(env, profile):
+    """The DSQL stand-in's keys entry for what the chain resolves: the access
+    key id from a token, its secret and session token as the AWS stand-ins
+    issue them (static test keys carry no session token)."""
+    akid, err = run_ours(env, profile)
+    if akid is None:
+        raise RuntimeError("no credentials: " + err)
+    return {akid: {"secret": S.secret_for(akid),
+                   "session_token": S.token_for(akid) if akid.startswith("ASIA") else None}}
+
+
+def end_to_end(tap, work, aws, ca):
+    """psql through the client library with an SSO profile, a role chain and
+    web identity, against the DSQL stand-in; and a connection storm that
+    must not call credential_process / STS per connect."""
+    cluster = Cluster(work, 55436)
+    cluster.psql("CREATE ROLE admin SUPERUSER LOGIN")
+    d = os.path.join(work.path, "e2e")
+    os.makedirs(os.path.join(d, ".aws", "sso", "cache"))
+    wi_token = work.file("e2e-web-token", "eyJhbGciOiJSUzI1NiJ9.e2e-token.sig")
+    counter = os.path.join(work.path, "process-runs")
+    proc = helper(work, "counting.sh", f"echo run >> '{counter}'\n"
+                  "printf '%s' '" + process_json("storm", expiration=S.iso(time.time() + 3600))
+                  + "'\n")
+    with open(os.path.join(d, "config"), "w") as f:
+        f.write(SSO_SESSION_CFG +
+                f"[profile sso]\nsso_session = corp\nsso_account_id = {ACCT}\n"
+                "sso_role_name = Admin\n"
+                "[profile base]\n" + K("e2ebase") +
+                f"[profile mid]\nrole_arn = {role('e2emid')}\nsource_profile = base\n"
+                f"[profile chain]\nrole_arn = {role('e2etop')}\nsource_profile = mid\n"
+                f"[profile pod]\nrole_arn = {role('e2epod')}\n"
+                f"web_identity_token_file = {wi_token}\n"
+                f"[profile proc]\ncredential_process = {proc}\n")
+    with open(os.path.join(d, ".aws", "sso", "cache",
+                           S.hashlib.sha1(b"corp").hexdigest() + ".json"), "w") as f:
+        f.write(sso_token())
+    env = base_env(work, d, aws, ca)
+    keys = {}
+    for prof in ("sso", "chain", "pod", "proc"):
+        keys.update(keys_for(env, prof))
+    standin = Standin(work, cluster, ca, keys, "chain-dsql")
+    penv = dict(env, LD_PRELOAD=PRELOAD, SSL_CERT_FILE=ca.crt)
+    for prof, label in (("sso", "an SSO profile (sso_session)"),
+                        ("chain", "a two-hop role chain"),
+                        ("pod", "web identity")):
+        r = subprocess.run([f"{PGBIN}/psql", "-X", "-At", "-c", "select current_user",
+                            conninfo(standin)], env=dict(penv, AWS_PROFILE=prof),
+                           capture_output=True, text=True, timeout=60)
+        ev = [e for e in standin.new_events() if e.get("event", "").startswith("auth")]
+        tap.ok(r.returncode == 0 and r.stdout.strip() == "admin" and
+               [e["event"] for e in ev] == ["auth_ok"] and
+               ev[0].get("access_key_id", "").startswith("ASIA"),
+               f"psql through the library with {label}: token verified", (r.stderr, ev))
+
+    # the cache: a storm of connections, one credential_process run / one STS call
+    open(counter, "w").close()
+    sts_before = len(aws.events("sts"))
+    r = subprocess.run([f"{PGBIN}/pgbench", "-C", "-j2", "-c4", "-t", "10", "-n",
+                        "-f", work.file("select.sql", "select 1;\n", 0o644), conninfo(standin)],
+                       env=dict(penv, AWS_PROFILE="proc"), capture_output=True, text=True,
+                       timeout=120)
+    runs = len(open(counter).read().split())
+    n = len([e for e in standin.new_events() if e.get("event") == "auth_ok"])
+    tap.ok(r.returncode == 0 and n >= 40 and runs == 1,
+           f"pgbench -C -j2: {n} connections, credential_process ran {runs} time(s) "
+           "(cached for the process, shared by its threads)",
+           (r.stderr[-1500:], runs))
+    r = subprocess.run([f"{PGBIN}/pgbench", "-C", "-j2", "-c4", "-t", "10", "-n", "-f",
+                        work.file("select.sql"), conninfo(standin)],
+                       env=dict(penv, AWS_PROFILE="chain"), capture_output=True, text=True,
+                       timeout=120)
+    calls = len(aws.events("sts")) - sts_before
+    n = len([e for e in standin.new_events() if e.get("event") == "auth_ok"])
+    tap.ok(r.returncode == 0 and n >= 40 and calls == 2,
+           f"pgbench -C -j2 with a two-hop role chain: {n} connections, {calls} STS calls "
+           "(one AssumeRole per hop, once)", (r.stderr[-1500:], calls))
+
+
 def main():
     tap = Tap()
     work = Workdir()
-    ca = CA(work, names=AWS_NAMES)
+    ca = CA(work, names=AWS_NAMES + ("*.dsql.us-east-1.on.aws",))
     aws = AwsStandin(work, ca, container_token="container-secret-token")
     parity(tap, work, aws, ca)
+    end_to_end(tap, work, aws, ca)
     return tap.done()
 
 
